@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: ddlab maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Connection options shared by every Datadog API module; the matching argument spec is
+    # datadog_argument_spec() in plugins/module_utils/datadog_api.py.
+    DOCUMENTATION = r"""
+options:
+  api_key:
+    description:
+      - Datadog API key of the organization.
+      - If not set, the value of the E(DD_API_KEY) environment variable is used.
+    type: str
+    required: true
+  app_key:
+    description:
+      - Datadog application key, which the API needs to read and write monitors, dashboards and downtimes.
+      - If not set, the value of the E(DD_APP_KEY) environment variable is used.
+    type: str
+    required: true
+  site:
+    description:
+      - Datadog site of the organization; selects the API host, for example V(datadoghq.eu) calls
+        U(https://api.datadoghq.eu).
+      - If not set, the value of the E(DD_SITE) environment variable is used.
+      - Ignored for API calls when O(api_url) is set.
+    type: str
+    default: datadoghq.com
+    choices:
+      - datadoghq.com
+      - us3.datadoghq.com
+      - us5.datadoghq.com
+      - datadoghq.eu
+      - ap1.datadoghq.com
+      - ap2.datadoghq.com
+      - ddog-gov.com
+  api_url:
+    description:
+      - Base URL of the API, without C(/api/v1), to reach Datadog through a proxy or a local API emulator,
+        for example V(http://127.0.0.1:8702).
+      - When set, it replaces the host derived from O(site), and links in the results point to it.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of the API host.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each API response before the request counts as timed out.
+      - Timed-out reads and dropped connections are retried with exponential backoff for at most
+        60 seconds in total; a create is retried only after looking up whether the object exists.
+    type: float
+    default: 30
+requirements:
+  - datadog (datadogpy) Python package on the host that runs the module (usually the controller)
+notes:
+  - Both keys are checked once per task with C(GET /api/v1/validate) before any other call.
+  - Responses with HTTP 429 are retried after the number of seconds in C(X-RateLimit-Reset), at most 30
+    seconds per wait.
+"""

@@ -1,0 +1,337 @@
+# -*- coding: utf-8 -*-
+# Copyright: ddlab maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared Datadog API access for the ddlab.observability modules.
+
+Interface used by every module of the collection (keep it stable):
+
+* ``datadog_argument_spec()`` returns the connection options that the doc fragment
+  ``ddlab.observability.datadog`` documents: ``api_key``, ``app_key``, ``site``, ``api_url``,
+  ``validate_certs`` and ``timeout``.
+* ``DatadogClient(module)`` sends every call through ``request()``; ``get_or_none()``,
+  ``delete_if_exists()``, ``create()`` and ``validate_keys()`` are built on it.
+* Every failure is a ``DatadogAPIError`` with ``status``, ``errors`` (the API's own error
+  strings), ``method`` and ``path``; ``DatadogClient.fail(exc)`` turns it into ``fail_json``.
+
+Paths are given relative to the API version, as datadogpy expects: ``request("GET", "monitor/12")``
+calls ``<api host>/api/v1/monitor/12``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+import traceback
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+try:
+    import datadog
+    from datadog.api.api_client import APIClient
+    from datadog.api.exceptions import ClientError, HTTPError, HttpTimeout
+except ImportError:
+    HAS_DATADOG = False
+    DATADOG_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_DATADOG = True
+    DATADOG_IMPORT_ERROR = None
+
+
+# Datadog site -> (API base URL, web app base URL).
+DATADOG_SITES = {
+    "datadoghq.com": ("https://api.datadoghq.com", "https://app.datadoghq.com"),
+    "us3.datadoghq.com": ("https://api.us3.datadoghq.com", "https://us3.datadoghq.com"),
+    "us5.datadoghq.com": ("https://api.us5.datadoghq.com", "https://us5.datadoghq.com"),
+    "datadoghq.eu": ("https://api.datadoghq.eu", "https://app.datadoghq.eu"),
+    "ap1.datadoghq.com": ("https://api.ap1.datadoghq.com", "https://ap1.datadoghq.com"),
+    "ap2.datadoghq.com": ("https://api.ap2.datadoghq.com", "https://ap2.datadoghq.com"),
+    "ddog-gov.com": ("https://api.ddog-gov.com", "https://app.ddog-gov.com"),
+}
+
+# Every status code, so that datadogpy hands back the response object instead of raising ApiError
+# without it; the status is then checked here, in one place.
+_ALL_STATUS_CODES = list(range(100, 600))
+
+
+def datadog_argument_spec():
+    """Return the connection options shared by every Datadog module (documented in the doc fragment)."""
+    return dict(
+        api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["DD_API_KEY"])),
+        app_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["DD_APP_KEY"])),
+        site=dict(
+            type="str",
+            default="datadoghq.com",
+            choices=sorted(DATADOG_SITES),
+            fallback=(env_fallback, ["DD_SITE"]),
+        ),
+        api_url=dict(type="str"),
+        validate_certs=dict(type="bool", default=True),
+        timeout=dict(type="float", default=30.0),
+    )
+
+
+class DatadogAPIError(Exception):
+    """A failed Datadog API call.
+
+    ``status`` is the HTTP status code, or None when no response arrived (timeout, dropped
+    connection). ``errors`` is the list of error strings from the API's ``{"errors": [...]}`` body.
+    ``ambiguous`` is True when the request may have reached the server and been applied although no
+    answer came back (timeout, dropped connection, 5xx), so callers must not blindly re-send a create.
+    ``rate_limit_reset`` is the ``X-RateLimit-Reset`` header of a 429 in seconds, else None.
+    """
+
+    def __init__(self, message, status=None, errors=None, method=None, path=None, ambiguous=False):
+        super(DatadogAPIError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.errors = list(errors or [])
+        self.method = method
+        self.path = path
+        self.ambiguous = ambiguous
+        self.rate_limit_reset = None
+
+    def to_fail_kwargs(self):
+        """Return the keyword arguments for ``module.fail_json``: msg plus the context as keys."""
+        return dict(msg=self.message, status=self.status, errors=self.errors, method=self.method, path=self.path)
+
+
+class DatadogClient:
+    """One HTTP path to the Datadog API for a module, on top of datadogpy's ``APIClient.submit``.
+
+    Retry policy of ``request()`` (class attributes, so tests and callers can tune them):
+
+    * 429: wait for ``X-RateLimit-Reset`` seconds (at most ``RATE_LIMIT_MAX_WAIT``), then retry.
+    * 5xx, timeouts and dropped connections: exponential backoff from ``BACKOFF_INITIAL`` seconds,
+      doubling up to ``BACKOFF_MAX``, for idempotent methods (GET, PUT, PATCH, DELETE) only.
+    * No retry starts after ``RETRY_BUDGET`` seconds from the first attempt.
+
+    A POST that fails ambiguously is not retried here: ``create()`` looks the object up first.
+    """
+
+    RETRY_BUDGET = 60.0
+    RATE_LIMIT_MAX_WAIT = 30.0
+    BACKOFF_INITIAL = 0.5
+    BACKOFF_MAX = 8.0
+    IDEMPOTENT_METHODS = frozenset(["GET", "PUT", "PATCH", "DELETE", "HEAD"])
+
+    def __init__(self, module):
+        if not HAS_DATADOG:
+            module.fail_json(msg=missing_required_lib("datadog"), exception=DATADOG_IMPORT_ERROR)
+        self.module = module
+        params = module.params
+        self.site = params["site"]
+        if params.get("api_url"):
+            self.api_url = params["api_url"].rstrip("/")
+            self.app_url = self.api_url
+            self.target = "api_url %s" % self.api_url
+        else:
+            self.api_url, self.app_url = DATADOG_SITES[self.site]
+            self.target = "site %s" % self.site
+        self.sleep = time.sleep
+        self.clock = time.monotonic
+        # host_name avoids datadogpy's hostname detection, which reads Agent files and runs commands.
+        # max_retries=0 leaves every retry decision to request(); datadogpy would only retry
+        # connection errors, and only on https.
+        datadog.initialize(
+            api_key=params["api_key"],
+            app_key=params["app_key"],
+            api_host=self.api_url,
+            host_name="ansible-ddlab-observability",
+            return_raw_response=True,
+            mute=False,
+            cacert=params["validate_certs"],
+            timeout=params["timeout"],
+            max_retries=0,
+        )
+
+    # -- the one request path -------------------------------------------------------------
+
+    def request(self, method, path, body=None, params=None, api_version="v1", retry_ambiguous=None):
+        """Send one API call and return its parsed JSON body (None for an empty body).
+
+        ``path`` is relative to ``/api/<api_version>/``. Raises ``DatadogAPIError`` for every
+        status >= 400, for a body carrying ``errors``, and for timeouts and dropped connections
+        once the retry policy gives up. ``retry_ambiguous`` defaults to True for idempotent methods.
+        """
+        method = method.upper()
+        full_path = "/api/%s/%s" % (api_version, path.strip("/"))
+        if retry_ambiguous is None:
+            retry_ambiguous = method in self.IDEMPOTENT_METHODS
+        started = self.clock()
+        backoff = self.BACKOFF_INITIAL
+        while True:
+            try:
+                return self._send_once(method, path, body, params, api_version, full_path)
+            except DatadogAPIError as exc:
+                wait = self._retry_wait(exc, retry_ambiguous, backoff)
+                if wait is None or self.clock() + wait - started > self.RETRY_BUDGET:
+                    raise
+                if exc.status != 429:
+                    backoff = min(backoff * 2, self.BACKOFF_MAX)
+                self.sleep(wait)
+
+    def _retry_wait(self, exc, retry_ambiguous, backoff):
+        """Return the seconds to wait before retrying after ``exc``, or None to give up."""
+        if exc.status == 429:
+            return min(max(exc.rate_limit_reset or 1.0, 0.1), self.RATE_LIMIT_MAX_WAIT)
+        if exc.ambiguous and retry_ambiguous:
+            return backoff
+        return None
+
+    def _send_once(self, method, path, body, params, api_version, full_path):
+        # datadogpy keeps a process-wide timeout counter and, after three timeouts, refuses every
+        # call for five minutes (HttpBackoff). The retry budget here replaces that circuit breaker.
+        APIClient._timeout_counter = 0
+        APIClient._backoff_timestamp = None
+        try:
+            result = APIClient.submit(
+                method,
+                path,
+                api_version=api_version,
+                body=body,
+                suppress_response_errors_on_codes=_ALL_STATUS_CODES,
+                **(params or {})
+            )
+        except HttpTimeout:
+            raise DatadogAPIError(
+                "%s %s timed out after %s seconds (%s)" % (method, full_path, self.module.params["timeout"], self.target),
+                method=method, path=full_path, ambiguous=True,
+            )
+        except ClientError as exc:
+            raise DatadogAPIError(
+                "%s %s failed: connection error (%s): %s" % (method, full_path, self.target, exc.args[-1]),
+                method=method, path=full_path, ambiguous=True,
+            )
+        except HTTPError as exc:
+            # datadogpy raises HTTPError(status, reason) for 5xx and other unexpected codes and drops
+            # the response there, so the API's error strings of a 5xx are not available.
+            status = exc.args[0] if exc.args else None
+            reason = exc.args[1] if len(exc.args) > 1 else ""
+            raise DatadogAPIError(
+                "%s %s failed with HTTP %s %s (%s)" % (method, full_path, status, reason, self.target),
+                status=status, errors=[reason] if reason else [], method=method, path=full_path,
+                ambiguous=isinstance(status, int) and status >= 500,
+            )
+        except ValueError as exc:
+            # A body that is not JSON, for example an HTML error page from a proxy.
+            raise DatadogAPIError(
+                "%s %s returned a response that is not JSON (%s): %s" % (method, full_path, self.target, exc),
+                method=method, path=full_path,
+            )
+        payload, response = result
+        status = response.status_code
+        errors = _error_strings(payload)
+        if status >= 400 or (errors and status >= 300):
+            exc = DatadogAPIError(
+                self._error_message(method, full_path, status, errors),
+                status=status, errors=errors, method=method, path=full_path,
+                ambiguous=status >= 500,
+            )
+            exc.rate_limit_reset = _float_header(response.headers, "X-RateLimit-Reset")
+            raise exc
+        if errors and not _has_data(payload):
+            raise DatadogAPIError(
+                self._error_message(method, full_path, status, errors),
+                status=status, errors=errors, method=method, path=full_path,
+            )
+        return payload
+
+    def _error_message(self, method, full_path, status, errors):
+        detail = "; ".join(errors) if errors else "no error details in the response"
+        message = "%s %s failed with HTTP %s: %s" % (method, full_path, status, detail)
+        if status == 403:
+            message += (
+                ". Datadog (%s) rejected the keys: check that app_key (DD_APP_KEY) is valid for this "
+                "site and has the permissions this call needs" % self.target
+            )
+        return message
+
+    # -- helpers built on request() -------------------------------------------------------
+
+    def validate_keys(self):
+        """Check the API key once with ``GET /api/v1/validate``; fail the module on a 403."""
+        try:
+            self.request("GET", "validate")
+        except DatadogAPIError as exc:
+            if exc.status in (401, 403):
+                self.module.fail_json(
+                    msg="Datadog rejected the API key for %s (HTTP %s: %s). Check api_key (or DD_API_KEY) "
+                    "and that it belongs to an organization on this site; set site (or DD_SITE) to the "
+                    "site of your Datadog account." % (self.target, exc.status, "; ".join(exc.errors) or "forbidden"),
+                    status=exc.status, errors=exc.errors, method=exc.method, path=exc.path,
+                )
+            self.fail(exc)
+
+    def get_or_none(self, path, params=None, api_version="v1"):
+        """GET ``path`` and return its body, or None when the API answers 404."""
+        try:
+            return self.request("GET", path, params=params, api_version=api_version)
+        except DatadogAPIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def delete_if_exists(self, path, params=None, api_version="v1"):
+        """DELETE ``path``; return True when deleted, False when the API answers 404 (already gone)."""
+        try:
+            self.request("DELETE", path, params=params, api_version=api_version)
+        except DatadogAPIError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def create(self, path, body, find_existing, api_version="v1"):
+        """POST ``body`` to ``path`` and return the created object, without ever making a duplicate.
+
+        After an ambiguous failure (timeout, dropped connection, 5xx) the object may exist already,
+        so ``find_existing()`` (no arguments; returns the object or None) runs before any re-send,
+        and its result is returned when it finds one. 429 is retried inside ``request()``.
+        """
+        started = self.clock()
+        backoff = self.BACKOFF_INITIAL
+        while True:
+            try:
+                return self.request("POST", path, body=body, api_version=api_version, retry_ambiguous=False)
+            except DatadogAPIError as exc:
+                if not exc.ambiguous or self.clock() + backoff - started > self.RETRY_BUDGET:
+                    raise
+                last_error = exc
+            self.sleep(backoff)
+            backoff = min(backoff * 2, self.BACKOFF_MAX)
+            existing = find_existing()
+            if existing is not None:
+                return existing
+            if self.clock() - started > self.RETRY_BUDGET:
+                raise last_error
+
+    def fail(self, exc, **extra):
+        """Fail the module with the details of a ``DatadogAPIError``."""
+        kwargs = exc.to_fail_kwargs()
+        kwargs.update(extra)
+        self.module.fail_json(**kwargs)
+
+
+def _error_strings(payload):
+    """Return the API's error strings from a response body (a list, a string or absent)."""
+    if not isinstance(payload, dict):
+        return []
+    errors = payload.get("errors")
+    if not errors:
+        return []
+    if isinstance(errors, (list, tuple)):
+        return [e if isinstance(e, str) else repr(e) for e in errors]
+    return [str(errors)]
+
+
+def _has_data(payload):
+    return isinstance(payload, dict) and any(key != "errors" for key in payload)
+
+
+def _float_header(headers, name):
+    value = headers.get(name) if headers is not None else None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
