@@ -61,7 +61,8 @@ options:
 requirements:
   - datadog (datadogpy) Python package on the host that runs the module (usually the controller)
 notes:
-  - Both keys are checked once per task with C(GET /api/v1/validate) before any other call.
+  - The API key is checked once per task with C(GET /api/v1/validate) before any other call. Datadog checks
+    the application key on the first call that needs it and answers HTTP 403 when it is invalid.
   - Responses with HTTP 429 are retried after the number of seconds in C(X-RateLimit-Reset), at most 30
     seconds per wait.
 """

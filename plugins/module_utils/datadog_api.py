@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 import traceback
 
@@ -49,8 +50,10 @@ DATADOG_SITES = {
     "ddog-gov.com": ("https://api.ddog-gov.com", "https://app.ddog-gov.com"),
 }
 
-# Every status code, so that datadogpy hands back the response object instead of raising ApiError
-# without it; the status is then checked here, in one place.
+# datadogpy (0.56) turns an {"errors": [...]} body into a returned dict (mute=True) or an ApiError
+# (mute=False), in both cases without the status code or headers. Suppressing that for every status,
+# with return_raw_response=True, makes submit() return (body, response), so the status and the
+# rate-limit headers are checked here, in one place.
 _ALL_STATUS_CODES = list(range(100, 600))
 
 
@@ -77,7 +80,7 @@ class DatadogAPIError(Exception):
     ``status`` is the HTTP status code, or None when no response arrived (timeout, dropped
     connection). ``errors`` is the list of error strings from the API's ``{"errors": [...]}`` body.
     ``ambiguous`` is True when the request may have reached the server and been applied although no
-    answer came back (timeout, dropped connection, 5xx), so callers must not blindly re-send a create.
+    response came back (timeout, dropped connection, 5xx), so callers must not blindly re-send a create.
     ``rate_limit_reset`` is the ``X-RateLimit-Reset`` header of a 429 in seconds, else None.
     """
 
@@ -104,9 +107,13 @@ class DatadogClient:
     * 429: wait for ``X-RateLimit-Reset`` seconds (at most ``RATE_LIMIT_MAX_WAIT``), then retry.
     * 5xx, timeouts and dropped connections: exponential backoff from ``BACKOFF_INITIAL`` seconds,
       doubling up to ``BACKOFF_MAX``, for idempotent methods (GET, PUT, PATCH, DELETE) only.
-    * No retry starts after ``RETRY_BUDGET`` seconds from the first attempt.
+    * A retry whose wait would end more than ``RETRY_BUDGET`` seconds after the first attempt is not
+      made, and the last error is raised.
 
-    A POST that fails ambiguously is not retried here: ``create()`` looks the object up first.
+    A POST that fails ambiguously is not retried here, because ``create()`` looks the object up first.
+
+    NOTE: datadogpy keeps keys and host in module globals, so the last client created in a process
+    sets them for all. Ansible runs each module task in its own process.
     """
 
     RETRY_BUDGET = 60.0
@@ -180,7 +187,7 @@ class DatadogClient:
         return None
 
     def _send_once(self, method, path, body, params, api_version, full_path):
-        # datadogpy keeps a process-wide timeout counter and, after three timeouts, refuses every
+        # datadogpy keeps a process-wide timeout counter and, after three timeouts, rejects every
         # call for five minutes (HttpBackoff). The retry budget here replaces that circuit breaker.
         APIClient._timeout_counter = 0
         APIClient._backoff_timestamp = None
@@ -204,14 +211,13 @@ class DatadogClient:
                 method=method, path=full_path, ambiguous=True,
             )
         except HTTPError as exc:
-            # datadogpy raises HTTPError(status, reason) for 5xx and other unexpected codes and drops
-            # the response there, so the API's error strings of a 5xx are not available.
-            status = exc.args[0] if exc.args else None
-            reason = exc.args[1] if len(exc.args) > 1 else ""
+            # datadogpy (0.56) raises HTTPError for 5xx and other unexpected codes, drops the response
+            # (so a 5xx body's error strings are lost) and keeps the status only inside its message.
+            status, reason = _parse_http_error(exc)
             raise DatadogAPIError(
                 "%s %s failed with HTTP %s %s (%s)" % (method, full_path, status, reason, self.target),
                 status=status, errors=[reason] if reason else [], method=method, path=full_path,
-                ambiguous=isinstance(status, int) and status >= 500,
+                ambiguous=status is None or status >= 500,
             )
         except ValueError as exc:
             # A body that is not JSON, for example an HTML error page from a proxy.
@@ -264,7 +270,7 @@ class DatadogClient:
             self.fail(exc)
 
     def get_or_none(self, path, params=None, api_version="v1"):
-        """GET ``path`` and return its body, or None when the API answers 404."""
+        """GET ``path`` and return its body, or None when the API responds 404."""
         try:
             return self.request("GET", path, params=params, api_version=api_version)
         except DatadogAPIError as exc:
@@ -273,7 +279,7 @@ class DatadogClient:
             raise
 
     def delete_if_exists(self, path, params=None, api_version="v1"):
-        """DELETE ``path``; return True when deleted, False when the API answers 404 (already gone)."""
+        """DELETE ``path``. Return True when deleted, False when the API responds 404 (already gone)."""
         try:
             self.request("DELETE", path, params=params, api_version=api_version)
         except DatadogAPIError as exc:
@@ -285,9 +291,9 @@ class DatadogClient:
     def create(self, path, body, find_existing, api_version="v1"):
         """POST ``body`` to ``path`` and return the created object, without ever making a duplicate.
 
-        After an ambiguous failure (timeout, dropped connection, 5xx) the object may exist already,
-        so ``find_existing()`` (no arguments; returns the object or None) runs before any re-send,
-        and its result is returned when it finds one. 429 is retried inside ``request()``.
+        After an ambiguous failure (timeout, dropped connection, 5xx) the object may exist already.
+        So ``find_existing()`` runs before any re-send: it takes no arguments and returns the object
+        or None, and a found object is returned as the result. 429 is retried inside ``request()``.
         """
         started = self.clock()
         backoff = self.BACKOFF_INITIAL
@@ -311,6 +317,17 @@ class DatadogClient:
         kwargs = exc.to_fail_kwargs()
         kwargs.update(extra)
         self.module.fail_json(**kwargs)
+
+
+_HTTP_ERROR_MESSAGE = re.compile(r"response code: (?P<status>\d+)(?: - (?P<reason>.*?))?\. Please")
+
+
+def _parse_http_error(exc):
+    """Return ``(status, reason)`` from a datadogpy HTTPError message; status is None if it is not found."""
+    match = _HTTP_ERROR_MESSAGE.search(str(exc))
+    if not match:
+        return None, str(exc)
+    return int(match.group("status")), match.group("reason") or ""
 
 
 def _error_strings(payload):
