@@ -15,13 +15,13 @@ options:
   api_key:
     description:
       - Datadog API key of the organization.
-      - If not set, the value of the E(DD_API_KEY) environment variable is used.
+      - If not set, the value of the E(DD_API_KEY) environment variable is used. An empty value is an error.
     type: str
     required: true
   app_key:
     description:
       - Datadog application key, which the API needs to read and write monitors, dashboards and downtimes.
-      - If not set, the value of the E(DD_APP_KEY) environment variable is used.
+      - If not set, the value of the E(DD_APP_KEY) environment variable is used. An empty value is an error.
     type: str
     required: true
   site:
@@ -45,6 +45,8 @@ options:
       - Base URL of the API, without C(/api/v1), to reach Datadog through a proxy or a local API emulator,
         for example V(http://127.0.0.1:8702).
       - When set, it replaces the host derived from O(site), and links in the results point to it.
+      - Must have the form C(scheme://host[:port]) with scheme C(http) or C(https) and no path; an invalid
+        URL or one with a path such as C(/api/v1) fails before any API call.
     type: str
   validate_certs:
     description:
@@ -55,7 +57,12 @@ options:
     description:
       - Seconds to wait for each API response before the request counts as timed out.
       - Timed-out reads and dropped connections are retried with exponential backoff for at most
-        60 seconds in total; a create is retried only after looking up whether the object exists.
+        60 seconds in total.
+      - A create is never sent twice while the first may still be running. After a dropped connection or
+        an HTTP 5xx, the module looks the object up and sends the create again only when it is absent.
+        After a timeout, it polls for the object for O(timeout) plus 5 seconds and does not send the
+        create again; when the object does not appear, the task fails, and a later run finds the object
+        or creates it.
     type: float
     default: 30
 requirements:

@@ -31,6 +31,20 @@ _EMPTY_LIST_FIELDS = ("template_variables", "tags", "notify_list")
 
 WIDGET_KEYS = frozenset(("definition", "layout", "id"))
 LAYOUT_KEYS = ("x", "y", "width", "height")
+# Smallest value of each layout key: a position starts at 0, a size at 1 grid unit.
+_LAYOUT_MINIMUM = {"x": 0, "y": 0, "width": 1, "height": 1}
+
+# Widget definition types of the v1 dashboard API, as the WidgetDefinition models of
+# datadog-api-client 2.x list them (a unit test compares the two, since that client is a test-only
+# dependency). The API schema allows no other type, so the module rejects others before any request.
+WIDGET_TYPES = frozenset((
+    "alert_graph", "alert_value", "bar_chart", "change", "check_status", "cohort", "distribution", "embedded_app",
+    "event_stream", "event_timeline", "free_text", "funnel", "geomap", "group", "heatgrid", "heatmap", "hostmap",
+    "iframe", "image", "list_stream", "log_stream", "manage_status", "note", "point_plot", "powerpack",
+    "query_table", "query_value", "retention_curve", "run_workflow", "sankey", "scatterplot", "servicemap", "slo",
+    "slo_list", "split_group", "sunburst", "timeseries", "toplist", "topology_map", "trace_service", "treemap",
+    "wildcard",
+))
 
 # Legacy Timeboard graph types ("viz") and the widget type each became.
 LEGACY_VIZ = {
@@ -257,11 +271,12 @@ def _validate_widgets(widgets, field, layout_rule, layout_type, reflow_type):
         if not isinstance(definition, dict) or not isinstance(definition.get("type"), str):
             raise DashboardError("%s.definition" % path, "is required and must be a mapping with a type, for "
                                                          "example {type: timeseries, requests: [...]}")
+        if definition["type"] not in WIDGET_TYPES:
+            raise DashboardError("%s.definition.type" % path, "%r is not a widget type; use one of %s"
+                                 % (definition["type"], ", ".join(sorted(WIDGET_TYPES))))
         layout = widget.get("layout")
         if layout is not None:
-            missing = [key for key in LAYOUT_KEYS if not isinstance(layout, dict) or key not in layout]
-            if missing:
-                raise DashboardError("%s.layout" % path, "needs %s" % ", ".join(missing))
+            _validate_layout(layout, "%s.layout" % path)
         if layout_rule == "required" and layout is None:
             rule = "layout_type=free" if layout_type == "free" else "reflow_type=fixed"
             raise DashboardError("%s.layout" % path, "is required with %s; give x, y, width and height, or use "
@@ -278,6 +293,21 @@ def _validate_widgets(widgets, field, layout_rule, layout_type, reflow_type):
         raise DashboardError("%s[%d].layout" % (field, missing), "is missing while other widgets have one; give "
                                                                  "every widget a layout (and reflow_type=fixed) "
                                                                  "or none (reflow_type=auto)")
+
+
+def _validate_layout(layout, field):
+    missing = [key for key in LAYOUT_KEYS if not isinstance(layout, dict) or key not in layout]
+    if missing:
+        raise DashboardError(field, "needs %s" % ", ".join(missing))
+    unknown = sorted(set(layout) - set(LAYOUT_KEYS) - set(["is_column_break"]))
+    if unknown:
+        raise DashboardError(field, "unknown key(s) %s; a layout has x, y, width and height" % ", ".join(unknown))
+    for key in LAYOUT_KEYS:
+        value = layout[key]
+        minimum = _LAYOUT_MINIMUM[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise DashboardError("%s.%s" % (field, key), "%r is not valid; use a whole number of grid units, %d or "
+                                                         "more" % (value, minimum))
 
 
 def _validate_template_variables(variables):

@@ -25,6 +25,8 @@ import re
 import time
 import traceback
 
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 try:
@@ -81,10 +83,13 @@ class DatadogAPIError(Exception):
     connection). ``errors`` is the list of error strings from the API's ``{"errors": [...]}`` body.
     ``ambiguous`` is True when the request may have reached the server and been applied although no
     response came back (timeout, dropped connection, 5xx), so callers must not blindly re-send a create.
+    ``timed_out`` is True when no response came within the timeout: the server may still be working
+    on the request, unlike after a dropped connection or a 5xx, when it is done with it.
     ``rate_limit_reset`` is the ``X-RateLimit-Reset`` header of a 429 in seconds, else None.
     """
 
-    def __init__(self, message, status=None, errors=None, method=None, path=None, ambiguous=False):
+    def __init__(self, message, status=None, errors=None, method=None, path=None, ambiguous=False,
+                 timed_out=False):
         super(DatadogAPIError, self).__init__(message)
         self.message = message
         self.status = status
@@ -92,6 +97,7 @@ class DatadogAPIError(Exception):
         self.method = method
         self.path = path
         self.ambiguous = ambiguous
+        self.timed_out = timed_out
         self.rate_limit_reset = None
 
     def to_fail_kwargs(self):
@@ -117,6 +123,8 @@ class DatadogClient:
     """
 
     RETRY_BUDGET = 60.0
+    # After a create timed out, find_existing() is polled for the request timeout plus this margin.
+    CREATE_SETTLE_MARGIN = 5.0
     RATE_LIMIT_MAX_WAIT = 30.0
     BACKOFF_INITIAL = 0.5
     BACKOFF_MAX = 8.0
@@ -127,9 +135,12 @@ class DatadogClient:
             module.fail_json(msg=missing_required_lib("datadog"), exception=DATADOG_IMPORT_ERROR)
         self.module = module
         params = module.params
+        for key, variable in (("api_key", "DD_API_KEY"), ("app_key", "DD_APP_KEY")):
+            if not (params.get(key) or "").strip():
+                module.fail_json(msg="%s is empty: set %s or %s" % (key, key, variable))
         self.site = params["site"]
-        if params.get("api_url"):
-            self.api_url = params["api_url"].rstrip("/")
+        if params.get("api_url") is not None:
+            self.api_url = validate_api_url(module, params["api_url"])
             self.app_url = self.api_url
             self.target = "api_url %s" % self.api_url
         else:
@@ -203,7 +214,7 @@ class DatadogClient:
         except HttpTimeout:
             raise DatadogAPIError(
                 "%s %s timed out after %s seconds (%s)" % (method, full_path, self.module.params["timeout"], self.target),
-                method=method, path=full_path, ambiguous=True,
+                method=method, path=full_path, ambiguous=True, timed_out=True,
             )
         except ClientError as exc:
             raise DatadogAPIError(
@@ -256,7 +267,10 @@ class DatadogClient:
     # -- helpers built on request() -------------------------------------------------------
 
     def validate_keys(self):
-        """Check the API key once with ``GET /api/v1/validate``; fail the module on a 403."""
+        """Check the API key with ``GET /api/v1/validate`` and fail the module on a 401 or 403.
+
+        ``fail()`` calls it when another call was rejected, to tell a bad API key from a bad app key.
+        """
         try:
             self.request("GET", "validate")
         except DatadogAPIError as exc:
@@ -291,9 +305,17 @@ class DatadogClient:
     def create(self, path, body, find_existing, api_version="v1"):
         """POST ``body`` to ``path`` and return the created object, without ever making a duplicate.
 
-        After an ambiguous failure (timeout, dropped connection, 5xx) the object may exist already.
-        So ``find_existing()`` runs before any re-send: it takes no arguments and returns the object
-        or None, and a found object is returned as the result. 429 is retried inside ``request()``.
+        After an ambiguous failure the object may exist already, so ``find_existing()`` runs before
+        anything else: it takes no arguments and returns the object or None, and a found object is
+        returned as the result.
+
+        * Dropped connection or 5xx: the server is done with the request. If the look-up finds
+          nothing, the POST is sent again (with backoff, within ``RETRY_BUDGET``).
+        * Timeout: the server may still be working on the first POST, and a second one could make a
+          duplicate. The POST is never sent again; ``find_existing()`` is polled with backoff for
+          the request timeout plus ``CREATE_SETTLE_MARGIN`` seconds, then the create fails.
+
+        429 is retried inside ``request()``.
         """
         started = self.clock()
         backoff = self.BACKOFF_INITIAL
@@ -301,6 +323,8 @@ class DatadogClient:
             try:
                 return self.request("POST", path, body=body, api_version=api_version, retry_ambiguous=False)
             except DatadogAPIError as exc:
+                if exc.timed_out:
+                    return self._await_created(exc, find_existing)
                 if not exc.ambiguous or self.clock() + backoff - started > self.RETRY_BUDGET:
                     raise
                 last_error = exc
@@ -312,11 +336,65 @@ class DatadogClient:
             if self.clock() - started > self.RETRY_BUDGET:
                 raise last_error
 
+    def _await_created(self, exc, find_existing):
+        """Poll ``find_existing()`` after a timed-out create; return the object or raise a DatadogAPIError."""
+        window = float(self.module.params["timeout"]) + self.CREATE_SETTLE_MARGIN
+        deadline = self.clock() + window
+        waited = 0.0
+        wait = self.BACKOFF_INITIAL
+        while True:
+            wait = min(wait, max(window - waited, 0.0))
+            self.sleep(wait)
+            waited += wait
+            existing = find_existing()
+            if existing is not None:
+                return existing
+            if waited >= window or self.clock() >= deadline:
+                break
+            wait = min(wait * 2, self.BACKOFF_MAX)
+        raise DatadogAPIError(
+            "%s, and the object did not appear in the following %g seconds. Datadog may still be creating it, "
+            "so the request was not sent again (that could make a duplicate). Run the task again: it finds the "
+            "object if it appeared, and creates it otherwise. If this keeps happening, raise timeout."
+            % (exc.message, window),
+            method=exc.method, path=exc.path, ambiguous=True, timed_out=True,
+        )
+
     def fail(self, exc, **extra):
-        """Fail the module with the details of a ``DatadogAPIError``."""
+        """Fail the module with the details of a ``DatadogAPIError``.
+
+        Keys are not checked up front, because that would cost one extra request per task. Every module
+        reads before it writes, so a rejected key surfaces on a read: then one ``validate`` call tells
+        whether the API key or the app key was rejected.
+        """
+        if exc.status in (401, 403) and not (exc.path or "").endswith("/validate"):
+            self.validate_keys()
         kwargs = exc.to_fail_kwargs()
         kwargs.update(extra)
         self.module.fail_json(**kwargs)
+
+
+def validate_api_url(module, value):
+    """Return ``value`` without a trailing slash, or fail the module unless it is ``scheme://host[:port]``."""
+    text = value.strip()
+    expected = ("give the base URL of the API as scheme://host[:port], for example https://api.datadoghq.eu "
+                "or http://127.0.0.1:8702")
+    if not text:
+        module.fail_json(msg="api_url is empty: omit it to use site, or %s" % expected)
+    try:
+        parts = urlsplit(text)
+        # urlsplit() accepts any port text. Reading .port raises ValueError unless it is a number up to 65535.
+        port = parts.port
+    except ValueError:
+        parts = port = None
+    valid = (parts is not None and port != 0 and parts.scheme in ("http", "https") and parts.hostname
+             and not parts.query and not parts.fragment and not any(char.isspace() for char in text))
+    if not valid:
+        module.fail_json(msg="api_url %r is not a valid URL: %s" % (value, expected))
+    if parts.path.strip("/"):
+        module.fail_json(msg="api_url %r has a path (%s): api_url is the base URL without /api/v1 or any other path; "
+                         "%s" % (value, parts.path, expected))
+    return "%s://%s" % (parts.scheme, parts.netloc)
 
 
 _HTTP_ERROR_MESSAGE = re.compile(r"response code: (?P<status>\d+)(?: - (?P<reason>.*?))?\. Please")

@@ -81,10 +81,20 @@ def build_desired(params, monitor_identifier, now):
     ScheduleError for invalid input.
     """
     validate_name(params["name"])
-    timezone = params.get("timezone") or "UTC"
+    timezone = params.get("timezone")
+    if timezone is None:
+        timezone = "UTC"
     schedules.load_timezone(timezone)
-    scope = params.get("scope") or "*"
+    scope = params.get("scope")
+    if scope is None:
+        scope = "*"
+    if not scope.strip():
+        raise schedules.ScheduleError("scope", "is empty; give a scope such as host:web-1, or * (or omit scope) for "
+                                               "every scope")
     _validate_scope(scope)
+    if params.get("monitor_tags") is not None and not params["monitor_tags"]:
+        raise schedules.ScheduleError("monitor_tags", "is empty; list at least one tag, such as team:ops, or use "
+                                                      "monitor or monitor_id")
     for key, allowed in (("notify_end_states", NOTIFY_END_STATES), ("notify_end_types", NOTIFY_END_TYPES)):
         for value in params.get(key) or []:
             if value not in allowed:
@@ -102,7 +112,10 @@ def build_desired(params, monitor_identifier, now):
                                    else DEFAULT_NOTIFY_END_TYPES),
     }
     windows = params.get("windows")
-    if windows:
+    if windows is not None and not windows:
+        raise schedules.ScheduleError("windows", "is empty; give at least one window, or start/end (without "
+                                                 "windows) for a one-time downtime")
+    if windows is not None:
         if params.get("start") is not None or params.get("end") is not None:
             raise schedules.ScheduleError("windows", "cannot be combined with start/end; use windows for a recurring "
                                                      "downtime or start/end for a one-time downtime")

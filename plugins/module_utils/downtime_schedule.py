@@ -18,7 +18,7 @@ import datetime
 import re
 
 try:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     HAS_ZONEINFO = True
 except ImportError:  # Python < 3.9
@@ -66,12 +66,37 @@ class ScheduleError(ValueError):
         self.field = field
 
 
+_CANONICAL_TIMEZONES = []
+
+
+def canonical_timezones():
+    """Return the IANA timezone names accepted for a downtime (computed once per process).
+
+    ``available_timezones()`` also lists the tzdata file tree's copies under ``posix/`` and
+    ``right/`` (leap-second clocks) and the files ``localtime`` (the control node's own zone) and
+    ``Factory``, which are not IANA zone names that Datadog shows; they are left out.
+    """
+    if not _CANONICAL_TIMEZONES:
+        names = set(name for name in available_timezones()
+                    if not name.startswith(("posix/", "right/")) and name not in ("localtime", "Factory"))
+        names.add("UTC")
+        _CANONICAL_TIMEZONES.append(frozenset(names))
+    return _CANONICAL_TIMEZONES[0]
+
+
 def load_timezone(name, field="timezone"):
-    """Return the ZoneInfo for an IANA timezone name, or raise ScheduleError."""
+    """Return the ZoneInfo for a canonical IANA timezone name, or raise ScheduleError."""
     if not HAS_ZONEINFO:
         raise ScheduleError(field, "needs Python 3.9 or later (module zoneinfo) on the control node")
-    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+    if isinstance(name, str) and not name.strip():
+        raise ScheduleError(field, "is empty; give an IANA timezone name such as UTC or Europe/Berlin, or omit it "
+                                   "for UTC")
+    if not isinstance(name, str) or name.startswith(("/", ".")) or ".." in name:
         raise ScheduleError(field, "%r is not an IANA timezone name; use a name such as UTC or Europe/Berlin" % (name,))
+    if name not in canonical_timezones():
+        raise ScheduleError(field, "unknown timezone %r; use an IANA name such as UTC, Europe/Berlin or "
+                                   "America/New_York (not localtime, Factory or names under posix/ or right/)"
+                            % (name,))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -176,12 +201,72 @@ def parse_rrule(value, field):
         raise ScheduleError(field, "has no FREQ part; start the rule with FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY")
     if freq not in _RRULE_FREQS:
         raise ScheduleError(field, "FREQ=%s is not a frequency; use one of %s" % (freq, ", ".join(sorted(_RRULE_FREQS))))
-    byday = dict(parts).get("BYDAY")
-    if byday:
-        for day in byday.split(","):
-            if day[-2:] not in WEEKDAY_CODES:
-                raise ScheduleError(field, "BYDAY value %r is not a day; use MO, TU, WE, TH, FR, SA or SU" % (day,))
+    values = dict(parts)
+    for name, part_value in parts:
+        _check_rrule_value(name, part_value, field)
+    if "COUNT" in values and "UNTIL" in values:
+        raise ScheduleError(field, "has both COUNT and UNTIL; RFC 5545 allows one of them, so remove the other")
+    byday = values.get("BYDAY")
+    if byday and freq not in ("MONTHLY", "YEARLY") and any(_BYDAY_RE.match(day).group(1) for day in byday.split(",")):
+        raise ScheduleError(field, "BYDAY=%s has a numbered day, which RFC 5545 allows only with FREQ=MONTHLY or "
+                                   "FREQ=YEARLY; remove the number or change FREQ" % values["BYDAY"])
+    if "BYWEEKNO" in values and freq != "YEARLY":
+        raise ScheduleError(field, "BYWEEKNO is allowed only with FREQ=YEARLY (RFC 5545)")
     return ";".join("%s=%s" % part for part in parts)
+
+
+# Integer rule parts (RFC 5545 section 3.3.10): (lowest, highest, whether negative values count from the end).
+_RRULE_INTEGER_RANGES = {
+    "INTERVAL": (1, None, False),
+    "COUNT": (1, None, False),
+    "BYMINUTE": (0, 59, False),
+    "BYHOUR": (0, 23, False),
+    "BYMONTH": (1, 12, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYSETPOS": (1, 366, True),
+}
+_RRULE_LIST_PARTS = frozenset(("BYMINUTE", "BYHOUR", "BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS",
+                               "BYDAY"))
+_BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_UNTIL_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$")
+
+
+def _check_rrule_value(name, value, field):
+    """Raise ScheduleError unless ``value`` is a valid value of RRULE part ``name`` (RFC 5545)."""
+    items = value.split(",") if name in _RRULE_LIST_PARTS else [value]
+    for item in items:
+        if name in _RRULE_INTEGER_RANGES:
+            low, high, signed = _RRULE_INTEGER_RANGES[name]
+            pattern = r"^[+-]?\d+$" if signed else r"^\d+$"
+            number = int(item) if re.match(pattern, item) else None
+            magnitude = abs(number) if number is not None else None
+            if magnitude is None or magnitude < low or (high is not None and magnitude > high):
+                span = "%d or more" % low if high is None else "%d to %d" % (low, high)
+                if signed:
+                    span += " (or -%d to -%d, counted from the end)" % (high, low)
+                raise ScheduleError(field, "%s=%s: %r is not valid; use an integer %s" % (name, value, item, span))
+        elif name == "BYDAY":
+            match = _BYDAY_RE.match(item)
+            if not match or (match.group(1) and not 1 <= abs(int(match.group(1))) <= 53):
+                raise ScheduleError(field, "BYDAY value %r is not a day; use MO, TU, WE, TH, FR, SA or SU, optionally "
+                                           "after a number from 1 to 53 or -53 to -1 (1MO, -1FR)" % (item,))
+        elif name == "WKST" and item not in WEEKDAY_CODES:
+            raise ScheduleError(field, "WKST=%s is not a day; use MO, TU, WE, TH, FR, SA or SU" % item)
+        elif name == "UNTIL":
+            match = _UNTIL_RE.match(item)
+            valid = False
+            if match:
+                numbers = [int(group) for group in match.groups() if group is not None]
+                try:
+                    datetime.datetime(*numbers)
+                    valid = True
+                except ValueError:
+                    valid = False
+            if not valid:
+                raise ScheduleError(field, "UNTIL=%s is not a date; write it as YYYYMMDD or YYYYMMDDTHHMMSSZ, for "
+                                           "example 20271231T230000Z" % item)
 
 
 def weekly_rrule(days):

@@ -95,6 +95,9 @@ options:
         the layout, C(layout) (C(x), C(y), C(width), C(height)).
       - V(free) layouts and V(ordered) with O(reflow_type=fixed) need a C(layout) on every widget, group
         members included; O(reflow_type=auto) takes none.
+      - C(x) and C(y) are whole numbers of 0 or more, C(width) and C(height) whole numbers of 1 or more.
+      - C(definition.type) must be a widget type of the Dashboard API, such as V(timeseries), V(query_value),
+        V(note) or V(group); an unknown type fails with the list of known ones.
       - Required with O(state=present) unless O(graphs) is given.
     type: list
     elements: dict
@@ -330,6 +333,9 @@ def run_module():
         mutually_exclusive=[("widgets", "graphs")],
     )
     params = module.params
+    if params["id"] is not None and not params["id"].strip():
+        module.fail_json(msg="id is empty: remove id to find the dashboard by title (or identity), or give the "
+                         "dashboard's id such as abc-def-ghi")
 
     desired = None
     if params["state"] == "present":
@@ -339,7 +345,6 @@ def run_module():
             module.fail_json(msg="Invalid dashboard parameters: %s" % exc, field=exc.field)
 
     client = DatadogClient(module)
-    client.validate_keys()
     try:
         current = find_dashboard(module, client)
         dashboard_id = current["id"] if current else None

@@ -72,7 +72,7 @@ options:
   scope:
     description:
       - Scope the downtime applies to, in Datadog's search syntax, for example V(host:web-1) or V(env:prod);
-        V(*) for every scope. Each term needs a key.
+        V(*) for every scope. Each term needs a key. An empty string is an error, not V(*).
     type: str
     default: "*"
   monitor_id:
@@ -85,13 +85,16 @@ options:
     type: str
   monitor_tags:
     description:
-      - Silence every monitor that carries all of these tags; V(*) silences every monitor.
+      - Silence every monitor that carries all of these tags; V(*) silences every monitor. An empty list is
+        an error.
     type: list
     elements: str
   timezone:
     description:
       - IANA timezone of the windows, O(start) and O(end), for example V(UTC), V(Europe/Berlin) or
         V(America/New_York). Also the timezone Datadog shows the downtime in.
+      - Only canonical IANA names and V(UTC) are accepted; V(localtime), V(Factory), names under C(posix/)
+        or C(right/) and an empty string are errors.
     type: str
     default: UTC
   windows:
@@ -101,6 +104,11 @@ options:
       - The start of a weekly window is the next time it begins, at or after the time of the run, so it is
         never in the past. A later run compares the day and time of the start, not its date, so it does
         not move an existing window forward.
+      - A recurrence starts at its next occurrence. A first run during a window, for example on a Tuesday at
+        22:00 for a 19:00 to 09:00 window, does not silence the window already in progress; the downtime
+        begins with the next window. For the current night, add a one-time downtime with O(start) and O(end).
+      - An empty list is an error; give at least one window, or O(start) and O(end) without O(windows) for a
+        one-time downtime.
       - Mutually exclusive with O(start) and O(end).
     type: list
     elements: dict
@@ -115,6 +123,8 @@ options:
           - With O(windows[].days), the local time the window starts, V(HH:MM) on a 24-hour clock.
           - With O(windows[].rrule), an optional local date and time of the first occurrence, such as
             V(2026-12-24T18:00); without it, Datadog starts the recurrence when it is created.
+          - A start in the past is an error when the module would create the downtime or change its
+            schedule, in check mode too; an unchanged downtime whose start has passed stays valid.
         type: str
       end:
         description:
@@ -130,6 +140,9 @@ options:
         description:
           - Raw RFC 5545 recurrence rule without C(DTSTART), C(DTEND) or C(DURATION), which Datadog does not
             accept, for example V(FREQ=MONTHLY;BYSETPOS=1;BYDAY=MO).
+          - Each part is checked against RFC 5545 before any API call, for example C(INTERVAL) and C(COUNT)
+            as integers of 1 or more and C(BYDAY) as days with an optional number from 1 to 53 or -53 to
+            -1 (V(1MO), V(-1FR)).
         type: str
   start:
     description:
@@ -388,6 +401,8 @@ def run_module():
     )
     params = module.params
     now = datetime.datetime.now(datetime.timezone.utc)
+    if params["id"] is not None and not params["id"].strip():
+        module.fail_json(msg="id is empty: remove id to find the downtime by name, or give the downtime's id (a UUID)")
 
     desired = matchers = None
     if params["state"] == "present":
@@ -403,7 +418,6 @@ def run_module():
             module.fail_json(msg="Invalid downtime parameters: %s" % exc, field=exc.field)
 
     client = DatadogClient(module)
-    client.validate_keys()
     try:
         current = find_downtime(module, client)
         current_id = current["id"] if current else None
@@ -416,12 +430,14 @@ def run_module():
             else:
                 changed_attributes = downtimes.changed_attributes(current["attributes"], desired, matchers)
                 desired_view = downtimes.normalize(downtimes.predict(current, changed_attributes))
-
-        def check_start():
-            past = downtimes.past_recurrence_starts(desired["schedule"], now)
-            if past:
-                module.fail_json(msg="windows: start %s is in the past; give a later start or omit it so that the "
-                                 "recurrence starts when it is scheduled." % ", ".join(past), field="windows")
+            # Datadog rejects a recurrence start in the past, but only when the schedule is written, so an
+            # unchanged downtime whose start has since passed stays valid. Checked here, after the read and
+            # before any write, so that check mode fails exactly where a real run would.
+            if current is None or "schedule" in changed_attributes:
+                past = downtimes.past_recurrence_starts(desired["schedule"], now)
+                if past:
+                    module.fail_json(msg="windows: start %s is in the past; give a later start or omit it so that "
+                                     "the recurrence starts when it is scheduled." % ", ".join(past), field="windows")
 
         def settled_view(answer):
             # Datadog fills in values the request left out, such as a start or the current occurrence.
@@ -437,14 +453,11 @@ def run_module():
             return {"data": matches[0]} if len(matches) == 1 else None
 
         def create():
-            check_start()
             answer = client.create("downtime", downtimes.create_body(desired), find_existing=find_created,
                                    api_version="v2")
             return settled_view(answer)
 
         def update():
-            if "schedule" in changed_attributes:
-                check_start()
             answer = client.request("PATCH", "downtime/%s" % current_id,
                                     body=downtimes.patch_body(current_id, changed_attributes), api_version="v2")
             return settled_view(answer)

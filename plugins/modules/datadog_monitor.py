@@ -50,6 +50,9 @@ options:
       - When two or more monitors have this name, the module fails and lists their ids; delete the
         duplicates or pass O(id).
       - Required to create a monitor. With O(id), a different name renames the monitor.
+      - A monitor renamed in the Datadog UI is no longer found by this name, so a run without O(id) creates
+        a new monitor next to it. Pass O(id) to keep managing a monitor whose name may change outside
+        Ansible; the module then renames it back.
     type: str
   id:
     description:
@@ -362,7 +365,6 @@ def run_module():
         module.fail_json(msg="Invalid monitor parameters: " + " ".join(problems), problems=problems)
 
     client = DatadogClient(module)
-    client.validate_keys()
     try:
         current = find_monitor(module, client)
         if current is None and params["state"] == "present" and not params["name"]:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import yaml
 
@@ -63,3 +64,21 @@ def run_module(tmp_path, module, arguments, check_mode=False, diff=False):
     except ValueError:
         raise AssertionError("module %s printed no JSON (rc %s):\n%s\n%s"
                              % (module, completed.returncode, completed.stdout[-3000:], completed.stderr[-3000:]))
+
+
+def wait_for_faulted_requests(emulator, action, count=1, timeout=15.0):
+    """Wait until the request log contains ``count`` calls that got fault ``action``; fail after ``timeout`` seconds.
+
+    The emulator logs a delayed call only once it has answered it. A test that checks the objects
+    and the log right after the module returns waits here, so that a delayed create that commits
+    after the module has finished is counted too.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        faulted = [entry for entry in emulator.requests() if entry.get("fault") == action]
+        if len(faulted) >= count:
+            return faulted
+        if time.monotonic() > deadline:
+            raise AssertionError("the emulator logged %d calls with fault %s after %s seconds, expected %d"
+                                 % (len(faulted), action, timeout, count))
+        time.sleep(0.2)

@@ -47,8 +47,8 @@ def test_ddlab_noop_rerun_makes_no_write(quick_results):
     noop = rows[(DDLAB, "no-op")]
     assert noop["write"] == 0
     assert noop["changed_items"] == 0
-    # One name lookup per monitor plus the key check per task; nothing else.
-    assert noop["by_path"] == {"GET /api/v1/monitor": 2, "GET /api/v1/validate": 2}
+    # One name lookup per monitor and nothing else: keys are checked only after a rejected call.
+    assert noop["by_path"] == {"GET /api/v1/monitor": 2}
 
 
 def test_community_noop_rerun_sends_updates(quick_results):
@@ -63,6 +63,6 @@ def test_tables_printed(quick_results):
     results, _rows, stdout = quick_results
     assert "## Monitors: one task per monitor in a loop" in stdout
     assert "## Ratios community.general / ddlab.observability" in stdout
-    assert results["profile"]["modules"][DDLAB]["requests"] == {"GET /api/v1/monitor": 1, "GET /api/v1/validate": 1}
+    assert results["profile"]["modules"][DDLAB]["requests"] == {"GET /api/v1/monitor": 1}
     assert results["profile"]["modules"][COMMUNITY]["requests"] == {"GET /api/v1/monitor": 2,
                                                                     "PUT /api/v1/monitor/{id}": 1}

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from module_runner import connection, run_module, run_tasks
+from module_runner import connection, run_module, run_tasks, wait_for_faulted_requests
 
 MODULE = "ddlab.observability.datadog_dashboard"
 TITLE = "Datadog Assignment Timeboard"
@@ -185,6 +185,15 @@ INVALID_INPUTS = [
     ("identity on two lines", {"title": "t", "widgets": [], "identity": "a\nb"}, "identity"),
     ("unknown layout type", {"title": "t", "layout_type": "grid", "widgets": []}, "layout_type"),
     ("present without title", {"id": "abc-def-ghi", "widgets": []}, "title"),
+    ("negative width", {"title": "t", "layout_type": "free", "widgets": [dict(NOTE, layout=dict(LAYOUT, width=-4))]},
+     "widgets[0].layout.width"),
+    ("width not a number", {"title": "t", "layout_type": "free",
+                            "widgets": [dict(NOTE, layout=dict(LAYOUT, width="wide"))]}, "'wide'"),
+    ("unknown widget type", {"title": "t", "widgets": [{"definition": {"type": "pie_chart"}}]},
+     "widgets[0].definition.type: 'pie_chart' is not a widget type"),
+    ("empty id", {"title": "t", "widgets": [], "id": ""}, "id is empty"),
+    ("empty api_key", {"title": "t", "widgets": [], "api_key": ""}, "api_key is empty: set api_key or DD_API_KEY"),
+    ("api_url with a path", {"title": "t", "widgets": [], "api_url": "http://127.0.0.1:9/api/v1"}, "base URL"),
 ]
 
 
@@ -224,3 +233,30 @@ def test_dropped_create_makes_one_dashboard(datadog_emulator, tmp_path):
     (stored,) = datadog_emulator.objects("dashboard")
     assert result["id"] == stored["id"]
     assert [r["method"] for r in datadog_emulator.write_requests()] == ["POST"]
+
+
+def test_slow_create_makes_one_dashboard(datadog_emulator, tmp_path):
+    datadog_emulator.add_fault("delay", method="POST", path="^/api/v1/dashboard$", seconds=3)
+    result = run_module(tmp_path, "datadog_dashboard", dict(connection(datadog_emulator), title=TITLE, timeout=1,
+                                                            identity="assignment-timeboard", widgets=[NOTE]))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    wait_for_faulted_requests(datadog_emulator, "delay")
+    (stored,) = datadog_emulator.objects("dashboard")
+    assert result["id"] == stored["id"]
+    assert [r["method"] for r in datadog_emulator.write_requests()] == ["POST"]
+
+
+# The emulator's strict pass reaches into widget definitions (a oneOf): unknown keys answer 400 as in Datadog.
+@pytest.mark.parametrize("definition, key", [
+    ({"type": "note", "content": "text", "size": "big"}, "size"),
+    ({"type": "timeseries", "requests": [{"q": "avg:my_metric{*}", "colour": "red"}]}, "colour"),
+    ({"type": "group", "layout_type": "ordered", "widgets": [{"definition": {"type": "note", "content": "x",
+                                                                             "size": "big"}}]}, "size"),
+])
+def test_emulator_rejects_unknown_definition_keys(datadog_emulator, definition, key):
+    status, body, _headers = datadog_emulator.api("POST", "/api/v1/dashboard", {
+        "title": TITLE, "layout_type": "ordered", "widgets": [{"definition": definition}]})
+    assert status == 400, body
+    assert "'%s' was unexpected" % key in body["errors"][0]
+    assert datadog_emulator.objects("dashboard") == []

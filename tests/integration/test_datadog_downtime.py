@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from module_runner import connection, run_module, run_tasks
+from module_runner import connection, run_module, run_tasks, wait_for_faulted_requests
 
 MODULE = "ddlab.observability.datadog_downtime"
 MONITOR_NAME = "my_metric is high on web-1"
@@ -209,6 +209,20 @@ INVALID_INPUTS = [
     ("two monitor options", {"monitor_id": 1, "windows": [WINDOW]}, "mutually exclusive"),
     ("unknown end state", {"notify_end_states": ["ok"], "windows": [WINDOW]}, "notify_end_states"),
     ("name on two lines", {"name": "a\nb", "windows": [WINDOW]}, "name"),
+    ("empty windows", {"windows": []}, "windows: is empty; give at least one window, or start/end"),
+    ("empty timezone", {"timezone": "", "windows": [WINDOW]}, "timezone: is empty"),
+    ("control node timezone", {"timezone": "localtime", "windows": [WINDOW]}, "'localtime'"),
+    ("posix timezone", {"timezone": "posix/Europe/Berlin", "windows": [WINDOW]}, "'posix/Europe/Berlin'"),
+    ("Factory timezone", {"timezone": "Factory", "windows": [WINDOW]}, "'Factory'"),
+    ("empty scope", {"scope": "", "windows": [WINDOW]}, "scope: is empty"),
+    ("empty id", {"id": "", "windows": [WINDOW]}, "id is empty"),
+    ("rrule byday bad ordinal", {"windows": [{"rrule": "FREQ=MONTHLY;BYDAY=XMO", "duration": "1h"}]}, "'XMO'"),
+    ("rrule count not a number", {"windows": [{"rrule": "FREQ=DAILY;COUNT=abc", "duration": "1h"}]}, "COUNT"),
+    ("rrule interval zero", {"windows": [{"rrule": "FREQ=DAILY;INTERVAL=0", "duration": "1h"}]}, "INTERVAL=0"),
+    ("empty api_key", {"api_key": "", "windows": [WINDOW]}, "api_key is empty: set api_key or DD_API_KEY"),
+    ("empty app_key", {"app_key": "", "windows": [WINDOW]}, "app_key is empty: set app_key or DD_APP_KEY"),
+    ("api_url not a URL", {"api_url": "not a url", "windows": [WINDOW]}, "'not a url' is not a valid URL"),
+    ("api_url with a path", {"api_url": "http://127.0.0.1:9/api/v1", "windows": [WINDOW]}, "base URL"),
 ]
 
 
@@ -244,6 +258,19 @@ def test_raw_rrule_start_in_past_fails_without_write(datadog_emulator, tmp_path)
     assert datadog_emulator.write_requests() == []
 
 
+def test_raw_rrule_start_in_past_fails_in_check_mode(datadog_emulator, tmp_path):
+    create_monitor(datadog_emulator)
+    datadog_emulator.clear_requests()
+    result = run_module(tmp_path, "datadog_downtime", dict(connection(datadog_emulator), name="x",
+                                                           monitor=MONITOR_NAME,
+                                                           windows=[{"rrule": "FREQ=DAILY", "duration": "1h",
+                                                                     "start": "2020-01-01T00:00"}]),
+                        check_mode=True)
+    assert result.get("failed") is True, result
+    assert "2020-01-01T00:00 is in the past" in result["msg"]
+    assert datadog_emulator.write_requests() == []
+
+
 def test_dropped_create_makes_one_downtime(datadog_emulator, tmp_path):
     create_monitor(datadog_emulator)
     datadog_emulator.clear_requests()
@@ -252,6 +279,21 @@ def test_dropped_create_makes_one_downtime(datadog_emulator, tmp_path):
                                                            monitor=MONITOR_NAME, windows=WEEKNIGHTS["windows"]))
     assert result.get("failed") is not True, result.get("msg")
     assert result["changed"] is True
+    (stored,) = datadog_emulator.objects("downtime")
+    assert result["id"] == stored["id"]
+    assert [r["method"] for r in datadog_emulator.write_requests()] == ["POST"]
+
+
+def test_slow_create_makes_one_downtime(datadog_emulator, tmp_path):
+    create_monitor(datadog_emulator)
+    datadog_emulator.clear_requests()
+    datadog_emulator.add_fault("delay", method="POST", path="^/api/v2/downtime$", seconds=3)
+    result = run_module(tmp_path, "datadog_downtime", dict(connection(datadog_emulator), name="my_metric weeknights",
+                                                           monitor=MONITOR_NAME, windows=WEEKNIGHTS["windows"],
+                                                           timeout=1))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True
+    wait_for_faulted_requests(datadog_emulator, "delay")
     (stored,) = datadog_emulator.objects("downtime")
     assert result["id"] == stored["id"]
     assert [r["method"] for r in datadog_emulator.write_requests()] == ["POST"]
@@ -295,3 +337,31 @@ def test_one_time_downtime_no_op(datadog_emulator, tmp_path):
     second = run_module(tmp_path, "datadog_downtime", arguments)
     assert second["changed"] is False
     assert datadog_emulator.write_requests() == []
+
+
+# The emulator refuses an invalid rule before storing it, as Datadog does, so the list stays readable.
+@pytest.mark.parametrize("rrule", ["FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;COUNT=abc", "FREQ=MONTHLY;BYDAY=XMO",
+                                   "FREQ=MONTHLY;BYMONTHDAY=40"])
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_emulator_rejects_invalid_rrule(datadog_emulator, method, rrule):
+    monitor_id = create_monitor(datadog_emulator)
+    recurrence = {"rrule": "FREQ=DAILY", "duration": "1h"}
+    body = {"data": {"type": "downtime", "attributes": {
+        "scope": "*", "monitor_identifier": {"monitor_id": monitor_id},
+        "schedule": {"timezone": "UTC", "recurrences": [recurrence]}}}}
+    status, created, _headers = datadog_emulator.api("POST", "/api/v2/downtime", body)
+    assert status == 200, created
+    invalid = {"timezone": "UTC", "recurrences": [dict(recurrence, rrule=rrule)]}
+    if method == "POST":
+        body["data"]["attributes"]["schedule"] = invalid
+        status, answer, _headers = datadog_emulator.api("POST", "/api/v2/downtime", body)
+    else:
+        downtime_id = created["data"]["id"]
+        status, answer, _headers = datadog_emulator.api("PATCH", "/api/v2/downtime/%s" % downtime_id, {
+            "data": {"type": "downtime", "id": downtime_id, "attributes": {"schedule": invalid}}})
+    assert status == 400, answer
+    assert "Invalid rrule" in answer["errors"][0]
+    status, listed, _headers = datadog_emulator.api("GET", "/api/v2/downtime")
+    assert status == 200, listed
+    (stored,) = listed["data"]
+    assert stored["attributes"]["schedule"]["recurrences"][0]["rrule"] == "FREQ=DAILY"

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from module_runner import wait_for_faulted_requests
 from playbook_runner import REPO_ROOT, emulator_vars
 
 MESSAGE = (
@@ -140,6 +141,19 @@ def test_commit_then_drop_creates_one(datadog_emulator, run_playbook):
     assert result.task(TASK)["id"] == datadog_emulator.objects("monitor")[0]["id"]
 
 
+# The POST commits 3 s after it arrives, and the module stops waiting for the response after 1 s. A
+# second POST then would make a duplicate, so the module polls the list until the first one appears.
+def test_slow_create_is_not_sent_twice(datadog_emulator, run_playbook):
+    datadog_emulator.add_fault("delay", method="POST", path=r"^/api/v1/monitor$", seconds=3)
+    result = run_monitor(run_playbook, datadog_emulator, api_timeout=1)
+    assert result.rc == 0, result.stdout
+    assert result.task(TASK)["changed"] is True
+    wait_for_faulted_requests(datadog_emulator, "delay")
+    assert writes(datadog_emulator) == [("POST", "/api/v1/monitor")]
+    (monitor,) = datadog_emulator.objects("monitor")
+    assert result.task(TASK)["id"] == monitor["id"]
+
+
 def test_update_dropped_after_commit_is_resent(datadog_emulator, run_playbook):
     run_monitor(run_playbook, datadog_emulator)
     monitor = datadog_emulator.objects("monitor")[0]
@@ -158,6 +172,9 @@ def test_slow_read_times_out_and_retries(datadog_emulator, run_playbook):
     result = run_monitor(run_playbook, datadog_emulator, api_timeout=1)
     assert result.rc == 0, result.stdout
     assert len(datadog_emulator.objects("monitor")) == 1
+    # The timed-out GET is answered and logged after the module has finished; wait so that its log
+    # entry does not land in the next test's request log.
+    wait_for_faulted_requests(datadog_emulator, "delay")
 
 
 def test_server_errors_exhaust_into_failure(datadog_emulator, run_playbook):
@@ -241,8 +258,8 @@ def invalid_task(task_name, **arguments):
     arguments.setdefault("type", "metric alert")
     arguments.setdefault("query", "avg(last_5m):avg:my_metric{*} > 800")
     arguments.setdefault("thresholds", {"critical": 800, "warning": 500})
-    arguments.update(api_url="{{ datadog_api_url }}", api_key="{{ datadog_api_key }}",
-                     app_key="{{ datadog_app_key }}")
+    for key in ("api_url", "api_key", "app_key"):
+        arguments.setdefault(key, "{{ datadog_%s }}" % key)
     arguments = {key: value for key, value in arguments.items() if value is not None}
     return {"name": task_name, "ddlab.observability.datadog_monitor": arguments, "ignore_errors": True}
 
@@ -281,6 +298,10 @@ INVALID_INPUTS = [
                                   threshold_windows={"trigger_window": "15m", "recovery_window": "last_15m"}),
      ["threshold_windows.trigger_window"]),
     ("unknown state", dict(state="deleted"), ["state", "absent"]),
+    ("empty api key", dict(api_key=""), ["api_key is empty: set api_key or DD_API_KEY"]),
+    ("empty app key", dict(app_key=""), ["app_key is empty: set app_key or DD_APP_KEY"]),
+    ("api_url not a URL", dict(api_url="not a url"), ["api_url 'not a url' is not a valid URL", "scheme://host"]),
+    ("api_url with API path", dict(api_url="http://127.0.0.1:9/api/v1"), ["/api/v1", "base URL"]),
 ]
 
 

@@ -3,7 +3,9 @@
 ``validate_and_convert_types`` rejects wrong types and missing required fields, but turns unknown
 enum values and bodies that match no ``oneOf`` alternative into "unparsed" objects and keeps
 unknown keys without complaint. ``strict_walk`` walks the converted result for those cases and for
-read-only fields (``id``, ``created``, ...), which Datadog rejects in a request body.
+read-only fields (``id``, ``created``, ...), which Datadog rejects in a request body. Inside a
+``oneOf`` object it walks the alternative that matched, so an unknown key in a widget definition
+is reported against that widget type's keys.
 
 Use from a resource handler::
 
@@ -75,6 +77,12 @@ def strict_walk(value, path, allow_read_only=False):
                 problems.append("'%s.%s' is read-only and cannot be set" % (path, key))
                 continue
             problems.extend(strict_walk(item, "%s.%s" % (path, key), allow_read_only))
+    if isinstance(value, ModelComposed):
+        # A oneOf object (a widget definition, a downtime schedule) keeps its keys in the alternative
+        # that matched, not in its own store; that alternative is checked against its own keys only.
+        for instance in getattr(value, "_composed_instances", None) or []:
+            if instance is not value:
+                problems.extend(strict_walk(instance, path, allow_read_only))
     # A nested invalid value marks every enclosing object unparsed too. The object itself is reported
     # only when no nested cause was found, which means it matches no oneOf alternative.
     if unparsed and not problems:

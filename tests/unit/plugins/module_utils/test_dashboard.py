@@ -4,7 +4,11 @@
 from __future__ import absolute_import, division, print_function
 
 import copy
+import glob
+import importlib
+import os
 
+import datadog_api_client.v1.model as models
 import pytest
 
 from ansible_collections.ddlab.observability.plugins.module_utils import dashboard as dash
@@ -139,7 +143,38 @@ INVALID_CASES = [
     ("template defaults not a list", {"layout_type": "ordered", "widgets": [],
                                       "template_variables": [{"name": "host", "defaults": "web"}]},
      "template_variables[0].defaults", "list"),
+    ("negative width", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, width=-4))]}, "widgets[0].layout.width",
+     "1 or more"),
+    ("width not a number", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, width="wide"))]},
+     "widgets[0].layout.width", "'wide'"),
+    ("zero height", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, height=0))]}, "widgets[0].layout.height",
+     "1 or more"),
+    ("negative x", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, x=-1))]}, "widgets[0].layout.x",
+     "0 or more"),
+    ("fractional y", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, y=1.5))]}, "widgets[0].layout.y",
+     "whole number"),
+    ("boolean width", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, width=True))]},
+     "widgets[0].layout.width", "True"),
+    ("unknown layout key", {"layout_type": "free", "widgets": [widget(dict(LAYOUT, depth=1))]}, "widgets[0].layout",
+     "depth"),
+    ("unknown widget type", {"layout_type": "ordered", "widgets": [widget(type="pie_chart")]},
+     "widgets[0].definition.type", "timeseries"),
+    ("unknown widget type in a group", {"layout_type": "ordered",
+                                        "widgets": [widget(type="group", layout_type="ordered",
+                                                           widgets=[widget(type="pie_chart")])]},
+     "widgets[0].definition.widgets[0].definition.type", "'pie_chart'"),
 ]
+
+
+def test_widget_types_match_datadog_api_client():
+    known = set()
+    for path in glob.glob(os.path.join(os.path.dirname(models.__file__), "*_widget_definition_type.py")):
+        module = importlib.import_module("datadog_api_client.v1.model." + os.path.basename(path)[:-3])
+        for name in dir(module):
+            if name.endswith("WidgetDefinitionType"):
+                known.update(getattr(module, name).allowed_values)
+    assert known
+    assert set(dash.WIDGET_TYPES) == known
 
 
 @pytest.mark.parametrize("dashboard,field,words", [case[1:] for case in INVALID_CASES],

@@ -214,10 +214,39 @@ def test_create_finds_existing_after_drop(fake_http, client):
     assert [call["method"] for call in fake.calls] == ["POST"]
 
 
-def test_create_resends_when_nothing_exists(fake_http, client):
-    fake = fake_http(["timeout", FakeResponse(200, {"id": 7})])
+# After a dropped connection or a 5xx the server is done with the request, so a second POST is safe.
+@pytest.mark.parametrize("failure", ["drop", FakeResponse(503)], ids=["drop", "503"])
+def test_create_resends_when_nothing_exists(fake_http, client, failure):
+    fake = fake_http([failure, FakeResponse(200, {"id": 7})])
     assert client.create("monitor", {"name": "x"}, lambda: None) == {"id": 7}
     assert [call["method"] for call in fake.calls] == ["POST", "POST"]
+
+
+# After a timeout the server may still be creating the object, so the client polls and never re-sends.
+@pytest.mark.parametrize("found_on_lookup", [1, 2, 4])
+def test_create_timeout_polls_without_resend(fake_http, client, found_on_lookup):
+    fake = fake_http(["timeout"])
+    lookups = []
+
+    def find_existing():
+        lookups.append(True)
+        return {"id": 5} if len(lookups) == found_on_lookup else None
+    assert client.create("monitor", {"name": "x"}, find_existing) == {"id": 5}
+    assert len(lookups) == found_on_lookup
+    assert [call["method"] for call in fake.calls] == ["POST"]
+    assert client.waits == [0.5, 1.0, 2.0, 4.0][:found_on_lookup]
+
+
+def test_create_timeout_gives_up_after_window(fake_http, client):
+    fake = fake_http(["timeout"])
+    with pytest.raises(DatadogAPIError) as caught:
+        client.create("monitor", {"name": "x"}, lambda: None)
+    window = client.module.params["timeout"] + DatadogClient.CREATE_SETTLE_MARGIN
+    assert sum(client.waits) == pytest.approx(window)
+    assert [call["method"] for call in fake.calls] == ["POST"]
+    assert caught.value.timed_out is True
+    for words in ("timed out", "may still be creating it", "not sent again", "Run the task again"):
+        assert words in caught.value.message
 
 
 def test_create_does_not_retry_client_errors(fake_http, client):
@@ -225,6 +254,47 @@ def test_create_does_not_retry_client_errors(fake_http, client):
     with pytest.raises(DatadogAPIError):
         client.create("monitor", {"name": "x"}, lambda: pytest.fail("no lookup after a 400"))
     assert len(fake.calls) == 1
+
+
+@pytest.mark.parametrize("key, variable", [("api_key", "DD_API_KEY"), ("app_key", "DD_APP_KEY")])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_key_fails_before_any_call(fake_http, key, variable, value):
+    fake = fake_http([])
+    with pytest.raises(FailJson) as caught:
+        DatadogClient(FakeModule(**{key: value}))
+    assert caught.value.kwargs["msg"] == "%s is empty: set %s or %s" % (key, key, variable)
+    assert fake.calls == []
+
+
+API_URL_CASES = [
+    ("not a url", "scheme://host[:port]"),
+    ("api.datadoghq.eu", "scheme://host[:port]"),
+    ("ftp://api.datadoghq.eu", "scheme://host[:port]"),
+    ("http://127.0.0.1:port", "scheme://host[:port]"),
+    ("https://api.datadoghq.eu/api/v1", "base URL"),
+    ("https://api.datadoghq.eu/api/", "base URL"),
+    ("https://api.datadoghq.eu?x=1", "scheme://host[:port]"),
+    ("", "empty"),
+]
+
+
+@pytest.mark.parametrize("api_url, words", API_URL_CASES)
+def test_invalid_api_url_fails_before_any_call(fake_http, api_url, words):
+    fake = fake_http([])
+    with pytest.raises(FailJson) as caught:
+        DatadogClient(FakeModule(api_url=api_url))
+    assert words in caught.value.kwargs["msg"]
+    assert repr(api_url) in caught.value.kwargs["msg"] or not api_url
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("api_url, base", [
+    ("http://127.0.0.1:8702", "http://127.0.0.1:8702"),
+    ("http://127.0.0.1:8702/", "http://127.0.0.1:8702"),
+    ("https://api.datadoghq.eu", "https://api.datadoghq.eu"),
+])
+def test_valid_api_url(api_url, base):
+    assert DatadogClient(FakeModule(api_url=api_url)).api_url == base
 
 
 def test_validate_keys_names_key_and_site(fake_http):

@@ -77,6 +77,16 @@ INVALID_CASES = [
     ("unknown end type", params(notify_end_types=["ended"]), "notify_end_types"),
     ("windows and end", params(end="2026-12-24T00:00"), "windows"),
     ("unknown timezone", params(timezone="Europe/Atlantis"), "timezone"),
+    ("empty windows", params(windows=[]), "windows"),
+    ("empty windows with start", params(windows=[], start="2026-12-24T00:00"), "windows"),
+    ("empty timezone", params(timezone=""), "timezone"),
+    ("empty scope", params(scope=""), "scope"),
+    ("blank scope", params(scope="  "), "scope"),
+    ("empty monitor_tags", params(monitor_tags=[]), "monitor_tags"),
+    ("control node timezone", params(timezone="localtime"), "timezone"),
+    ("posix tree timezone", params(timezone="posix/Europe/Berlin"), "timezone"),
+    ("right tree timezone", params(timezone="right/UTC"), "timezone"),
+    ("Factory timezone", params(timezone="Factory"), "timezone"),
 ]
 
 
@@ -85,6 +95,18 @@ def test_build_desired_rejects(module_params, field):
     with pytest.raises(ScheduleError) as raised:
         dt.build_desired(module_params, {"monitor_id": 1}, NOW)
     assert raised.value.field == field
+
+
+def test_empty_windows_message_names_the_fix():
+    with pytest.raises(ScheduleError) as raised:
+        dt.build_desired(params(windows=[]), {"monitor_id": 1}, NOW)
+    assert "windows: is empty; give at least one window, or start/end" in str(raised.value)
+
+
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Berlin", "America/New_York", "Etc/GMT+5"])
+def test_canonical_timezones_accepted(timezone):
+    attributes, _matchers = dt.build_desired(params(timezone=timezone), {"monitor_id": 1}, NOW)
+    assert attributes["display_timezone"] == timezone
 
 
 def stored(attributes):

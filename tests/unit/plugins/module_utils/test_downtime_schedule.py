@@ -154,6 +154,35 @@ INVALID_CASES = [
     ("rrule without freq", {"rrule": "BYDAY=MO", "duration": "1h"}, "UTC", "windows[0].rrule", "FREQ"),
     ("rrule unknown freq", {"rrule": "FREQ=SOMETIMES", "duration": "1h"}, "UTC", "windows[0].rrule", "SOMETIMES"),
     ("rrule bad byday", {"rrule": "FREQ=WEEKLY;BYDAY=XX", "duration": "1h"}, "UTC", "windows[0].rrule", "XX"),
+    ("rrule byday bad ordinal", {"rrule": "FREQ=MONTHLY;BYDAY=XMO", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "'XMO'"),
+    ("rrule byday ordinal 54", {"rrule": "FREQ=MONTHLY;BYDAY=54MO", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "1 to 53"),
+    ("rrule byday ordinal 0", {"rrule": "FREQ=MONTHLY;BYDAY=0MO", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "'0MO'"),
+    ("rrule numbered byday weekly", {"rrule": "FREQ=WEEKLY;BYDAY=1MO", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "FREQ=MONTHLY"),
+    ("rrule count not a number", {"rrule": "FREQ=DAILY;COUNT=abc", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "COUNT=ABC"),
+    ("rrule count zero", {"rrule": "FREQ=DAILY;COUNT=0", "duration": "1h"}, "UTC", "windows[0].rrule", "1 or more"),
+    ("rrule interval zero", {"rrule": "FREQ=DAILY;INTERVAL=0", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "INTERVAL=0"),
+    ("rrule interval negative", {"rrule": "FREQ=DAILY;INTERVAL=-2", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "1 or more"),
+    ("rrule bymonthday zero", {"rrule": "FREQ=MONTHLY;BYMONTHDAY=0", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "1 to 31"),
+    ("rrule bymonth 13", {"rrule": "FREQ=YEARLY;BYMONTH=1,13", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "'13'"),
+    ("rrule byhour 24", {"rrule": "FREQ=DAILY;BYHOUR=24", "duration": "1h"}, "UTC", "windows[0].rrule", "0 to 23"),
+    ("rrule until not a date", {"rrule": "FREQ=DAILY;UNTIL=tomorrow", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "YYYYMMDD"),
+    ("rrule until day 32", {"rrule": "FREQ=DAILY;UNTIL=20271232", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "YYYYMMDD"),
+    ("rrule count and until", {"rrule": "FREQ=DAILY;COUNT=3;UNTIL=20271231", "duration": "1h"}, "UTC",
+     "windows[0].rrule", "COUNT and UNTIL"),
+    ("rrule byweekno monthly", {"rrule": "FREQ=MONTHLY;BYWEEKNO=1", "duration": "1h"}, "UTC", "windows[0].rrule",
+     "BYWEEKNO"),
+    ("rrule bad wkst", {"rrule": "FREQ=WEEKLY;WKST=XX", "duration": "1h"}, "UTC", "windows[0].rrule", "WKST"),
     ("rrule without duration", {"rrule": "FREQ=DAILY"}, "UTC", "windows[0].duration", "required"),
     ("rrule with days", {"rrule": "FREQ=DAILY", "days": ["mon"], "duration": "1h"}, "UTC", "windows[0].days",
      "rrule"),
@@ -169,6 +198,24 @@ def test_invalid_windows(window, timezone, field, words):
         ds.build_recurrences([window], timezone, at("2026-12-02T10:00"))
     assert raised.value.field == field
     assert words in str(raised.value)
+
+
+VALID_RRULES = [
+    "FREQ=MONTHLY;BYDAY=1MO",
+    "FREQ=MONTHLY;BYDAY=-1FR",
+    "FREQ=YEARLY;BYDAY=+53SU",
+    "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "FREQ=DAILY;INTERVAL=2;COUNT=10",
+    "FREQ=DAILY;UNTIL=20271231T230000Z",
+    "FREQ=DAILY;UNTIL=20271231",
+    "FREQ=YEARLY;BYWEEKNO=-53;BYDAY=MO",
+    "FREQ=WEEKLY;BYDAY=MO,TU;WKST=SU;BYHOUR=0,23;BYMINUTE=59",
+]
+
+
+@pytest.mark.parametrize("rrule", VALID_RRULES)
+def test_valid_rrules(rrule):
+    assert ds.parse_rrule(rrule, "rrule") == rrule
 
 
 def test_empty_window_list():

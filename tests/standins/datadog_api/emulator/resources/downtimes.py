@@ -49,6 +49,15 @@ _DURATION_RE = re.compile(r"^(\d+)([mhdw])$")
 _DURATION_MINUTES = {"m": 1, "h": 60, "d": 1440, "w": 10080}
 _LOCAL_START_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 _RRULE_FORBIDDEN = ("DTSTART", "DTEND", "DURATION")
+# RFC 5545 ranges of the integer rule parts: (lowest magnitude, highest or None, negatives allowed).
+# dateutil builds a rule with INTERVAL=0 or BYMONTHDAY=40 without an error and fails (or loops)
+# only when it computes an occurrence, so these are checked before a schedule is stored.
+_RRULE_INTEGERS = {
+    "INTERVAL": (1, None, False), "COUNT": (1, None, False), "BYSECOND": (0, 60, False), "BYMINUTE": (0, 59, False),
+    "BYHOUR": (0, 23, False), "BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True), "BYSETPOS": (1, 366, True),
+}
+_RRULE_BYDAY_RE = re.compile(r"^(?:[+-]?(\d{1,2}))?(MO|TU|WE|TH|FR|SA|SU)$")
 
 
 # -- checks Datadog makes on top of the schema --------------------------------------------------
@@ -81,6 +90,19 @@ def _check_rrule(text):
             raise ApiError(400, "Invalid rrule: %s is not supported, use the start and duration fields" % forbidden)
     if "FREQ" not in parts:
         raise ApiError(400, "Invalid rrule '%s': FREQ is required" % text)
+    for chunk in (text or "").split(";"):
+        name, _sep, value = chunk.partition("=")
+        name = name.strip().upper()
+        for item in value.strip().upper().split(","):
+            if name in _RRULE_INTEGERS:
+                low, high, signed = _RRULE_INTEGERS[name]
+                number = int(item) if re.match(r"^[+-]?\d+$" if signed else r"^\d+$", item) else None
+                if number is None or not low <= abs(number) <= (high or abs(number)):
+                    raise ApiError(400, "Invalid rrule '%s': %s=%s is out of range" % (text, name, value))
+            elif name == "BYDAY":
+                match = _RRULE_BYDAY_RE.match(item)
+                if not match or (match.group(1) is not None and not 1 <= int(match.group(1)) <= 53):
+                    raise ApiError(400, "Invalid rrule '%s': BYDAY=%s is not a weekday list" % (text, value))
     try:
         _rule(text, datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc))
     except (ValueError, TypeError) as exc:
