@@ -38,7 +38,7 @@ def installed(tmp_path_factory):
 
 
 def test_tarball_leaves_out_development_files(installed):
-    work, _ = installed
+    work = installed[0]
     root = work / "collections" / "ansible_collections" / "ddlab" / "observability"
     assert (root / "roles" / "agent" / "tasks" / "main.yml").is_file()
     assert (root / "plugins" / "modules" / "datadog_monitor.py").is_file()
