@@ -84,10 +84,19 @@ def _scalar_text(value, where):
             )
         return text.strip()
     raise AnsibleFilterError(
-        f"{where}: {value!r} is a {type(value).__name__}, not a scalar. A tag key or value must be a "
+        f"{where}: {value!r} is a {_kind(value)}, not a scalar. A tag key or value must be a "
         "string, number or boolean; for several values of one key write one tag per value, "
         "for example ['role:web', 'role:db']."
     )
+
+
+def _kind(value):
+    """Name the YAML kind of ``value``; Ansible's lazy containers have internal class names."""
+    if isinstance(value, Mapping):
+        return "mapping (dict)"
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return "list"
+    return type(value).__name__
 
 
 def _check_text(text, where, original):
@@ -164,7 +173,7 @@ def _normalize(tags, name):
         return _tags_from_mapping(tags, name)
     if not isinstance(tags, Sequence):
         raise AnsibleFilterError(
-            f"{name}: expected a list or a mapping of tags, got {type(tags).__name__} {tags!r}."
+            f"{name}: expected a list or a mapping of tags, got a {_kind(tags)} {tags!r}."
         )
 
     normalized = []

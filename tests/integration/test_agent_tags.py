@@ -31,6 +31,10 @@ BAD_TAGS = [
     ("list as value", {"agent_tags": {"roles": ["web", "db"]}}, ["agent_tags['roles']", "not a scalar"]),
     ("mapping as value", {"agent_tags": [{"env": {"name": "lab"}}]}, ["agent_tags[0]['env']", "not a scalar"]),
     ("bad extra tags", {"agent_extra_tags": ["team:sre, team:ops"]}, ["agent_extra_tags[0]", "comma"]),
+    ("receiver port too high", {"agent_apm_receiver_port": 70000}, ["agent_apm_receiver_port 70000", "1 to 65535"]),
+    ("receiver port negative", {"agent_apm_receiver_port": -1}, ["agent_apm_receiver_port -1", "1 to 65535"]),
+    ("newline in site", {"agent_site": "datadoghq.com\nfoo: bar"}, ["agent_site", "datadoghq.eu"]),
+    ("newline in hostname", {"agent_hostname": "host\napi_key: evil"}, ["agent_hostname", "letters, digits"]),
 ]
 
 

@@ -171,6 +171,9 @@ BAD_INPUT_CASES = [
      "mysql_datadog_custom_queries[0] is invalid"),
     ("sha2 plugin on mariadb", {"mysql_datadog_auth_plugin": "caching_sha2_password"},
      "'caching_sha2_password' is not available on mariadb"),
+    ("port out of range", {"mysql_port": 70000, "mysql_datadog_connection": "tcp",
+                           "mysql_datadog_user_host": "127.0.0.1"},
+     "mysql_port 70000 is not a TCP port"),
 ]
 
 
