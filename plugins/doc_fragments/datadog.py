@@ -68,8 +68,9 @@ options:
 requirements:
   - datadog (datadogpy) Python package on the host that runs the module (usually the controller)
 notes:
-  - The API key is checked once per task with C(GET /api/v1/validate) before any other call. Datadog checks
-    the application key on the first call that needs it and answers HTTP 403 when it is invalid.
+  - Keys are not checked up front. When Datadog rejects a call with HTTP 401 or 403, the module calls
+    C(GET /api/v1/validate) once, so that its error names the rejected key (API key or application key).
+    Every module reads before it writes, so no write is sent with a rejected key.
   - Responses with HTTP 429 are retried after the number of seconds in C(X-RateLimit-Reset), at most 30
     seconds per wait.
 """

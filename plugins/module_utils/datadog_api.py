@@ -364,7 +364,7 @@ class DatadogClient:
         """Fail the module with the details of a ``DatadogAPIError``.
 
         Keys are not checked up front, because that would cost one extra request per task. Every module
-        reads before it writes, so a rejected key surfaces on a read: then one ``validate`` call tells
+        reads before it writes, so a rejected key surfaces on a read. One ``validate`` call then shows
         whether the API key or the app key was rejected.
         """
         if exc.status in (401, 403) and not (exc.path or "").endswith("/validate"):

@@ -175,7 +175,7 @@ def reconcile(module, spec, state, current, desired, create=None, update=None, d
 
     ``current`` is the object as the API returned it, or None when absent; ``desired`` is the object
     the module would send (only needed for ``state=present``). ``create()``, ``update()`` and
-    ``delete()`` perform the write and return the API's answer; they are called only when the
+    ``delete()`` perform the write and return the API's response. They are called only when the
     normalized objects differ and never in check mode. The returned dict has ``changed``,
     ``before``/``after`` (normalized, ``{}`` for absent), ``changed_paths``, ``object`` (the raw
     API object after the run, or the prediction in check mode, or None) and ``diff`` when the

@@ -1,4 +1,4 @@
-"""What resource handlers use to answer like Datadog: ``ApiError`` and the ``api_key_only`` marker."""
+"""Errors and markers that let resource handlers respond like Datadog: ``ApiError`` and the ``api_key_only`` marker."""
 
 
 class ApiError(Exception):
